@@ -1,0 +1,1 @@
+# Deploy, lint and build targets.

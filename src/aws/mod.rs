@@ -1,0 +1,3 @@
+//! AWS adapters: DynamoDB and Step Functions.
+
+pub mod table;

@@ -1,0 +1,3 @@
+//! Domain rules: identifiers, authorization, customer mapping, execution IDs.
+
+pub mod ids;
