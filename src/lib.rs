@@ -1,10 +1,12 @@
 //! k9 Security partner analysis API.
 //!
 //! The [`http`] edge turns API Gateway events into requests and errors into
-//! responses, the [`domain`] holds the rules, and [`aws`] talks to DynamoDB
-//! and Step Functions.
+//! responses, [`service`] runs the use case, the [`domain`] holds the rules,
+//! and [`aws`] talks to DynamoDB and Step Functions.
 
 pub mod aws;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod service;
+pub mod telemetry;

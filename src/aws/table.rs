@@ -95,5 +95,7 @@ pub fn item(key: Key, fields: &[(&str, &str)]) -> Key {
 
 /// Reads a string attribute from an item.
 pub fn string_attribute<'a>(item: &'a Key, name: &str) -> Option<&'a str> {
-    item.get(name).and_then(|value| value.as_s().ok()).map(String::as_str)
+    item.get(name)
+        .and_then(|value| value.as_s().ok())
+        .map(String::as_str)
 }

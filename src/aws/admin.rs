@@ -1,0 +1,1 @@
+//! Calls made only by the admin CLI.

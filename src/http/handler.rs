@@ -1,0 +1,179 @@
+//! The function's entry point: one API Gateway event in, one response out.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::aws::{error_chain, DependencyError};
+use crate::domain::echo;
+use crate::domain::execution::RequestOrigin;
+use crate::http::body::{check_content_type, check_fields, decode_body};
+use crate::http::error::ApiError;
+use crate::http::event::{parse_event, ApiRequest, UnsupportedEvent};
+use crate::http::response::ApiResponse;
+use crate::http::route::{match_route, AnalysisPath, METHOD};
+use crate::service::{Accepted, Service, TriggerError};
+
+/// Time kept back from the Lambda deadline to send the response.
+const RESPONSE_RESERVE: Duration = Duration::from_millis(500);
+
+/// The Lambda invocation an event arrived in.
+#[derive(Clone, Debug)]
+pub struct Invocation {
+    /// The Lambda request ID.
+    pub request_id: String,
+    /// When Lambda stops the invocation, in milliseconds since the Unix epoch.
+    pub deadline_ms: u64,
+}
+
+/// A request that passed every check that needs no AWS call.
+#[derive(Debug)]
+struct ValidRequest {
+    path: AnalysisPath,
+    caller_arn: Option<String>,
+}
+
+/// Handles one event. Only an event that is not from API Gateway is an error;
+/// every request gets a response.
+pub async fn handle(
+    service: &Service,
+    event: Value,
+    invocation: &Invocation,
+) -> Result<ApiResponse, UnsupportedEvent> {
+    let (_, request) = parse_event(event).inspect_err(|error| {
+        tracing::error!(lambda_request_id = %invocation.request_id, %error, "unsupported event");
+    })?;
+    let request_id = request
+        .api_request_id
+        .clone()
+        .unwrap_or_else(|| invocation.request_id.clone());
+    let valid = match validate(&request) {
+        Ok(valid) => valid,
+        Err(error) => return Ok(reject(&error, &request_id, &request, None)),
+    };
+    let result = trigger(service, &valid, &request_id, invocation).await;
+    Ok(match result {
+        Ok(accepted) => accept(&accepted, &request_id, &valid),
+        Err(error) => reject(&error, &request_id, &request, Some(&valid)),
+    })
+}
+
+/// Runs the checks of the processing order that need no AWS call, in order:
+/// route and method, path parameters, Content-Type, body size, body fields.
+fn validate(request: &ApiRequest) -> Result<ValidRequest, ApiError> {
+    let raw_path =
+        match_route(&request.path, &request.path_parameters).ok_or(ApiError::NotFound)?;
+    if request.method != METHOD {
+        return Err(ApiError::MethodNotAllowed {
+            method: request.method.clone(),
+        });
+    }
+    let path = raw_path
+        .validate()
+        .map_err(ApiError::InvalidPathParameter)?;
+    check_content_type(&request.content_types)?;
+    let body = decode_body(request.body.as_deref(), request.is_base64_encoded)?;
+    check_fields(&body, &path)?;
+    let caller_arn = request.caller_arn.clone().filter(|arn| !arn.is_empty());
+    Ok(ValidRequest { path, caller_arn })
+}
+
+async fn trigger(
+    service: &Service,
+    valid: &ValidRequest,
+    request_id: &str,
+    invocation: &Invocation,
+) -> Result<Accepted, ApiError> {
+    let forbidden = || ApiError::Forbidden {
+        partner_id: valid.path.partner_id.clone(),
+        partner_customer_id: valid.path.partner_customer_id.clone(),
+    };
+    let Some(caller_arn) = valid.caller_arn.clone() else {
+        return Err(forbidden());
+    };
+    let origin = RequestOrigin {
+        caller_arn,
+        request_id: request_id.to_string(),
+        invocation_id: invocation.request_id.clone(),
+    };
+    let budget = time_left(invocation.deadline_ms);
+    let outcome = tokio::time::timeout(budget, service.trigger(&valid.path, &origin)).await;
+    match outcome {
+        Ok(Ok(accepted)) => Ok(accepted),
+        Ok(Err(TriggerError::Forbidden(reason))) => {
+            tracing::debug!(reason, "request forbidden");
+            Err(forbidden())
+        }
+        Ok(Err(error)) => Err(dependency_error(error)),
+        Err(_) => Err(ApiError::Unavailable(DependencyError::TimedOut {
+            budget_ms: budget.as_millis(),
+        })),
+    }
+}
+
+fn dependency_error(error: TriggerError) -> ApiError {
+    let retryable = error
+        .dependency()
+        .is_some_and(DependencyError::is_retryable);
+    match error {
+        TriggerError::Dependency(source) if retryable => ApiError::Unavailable(source),
+        TriggerError::StartFailed { source, .. } if retryable => ApiError::Unavailable(source),
+        other => ApiError::Internal(Box::new(other)),
+    }
+}
+
+/// Time until the Lambda deadline, less the time kept back to respond.
+fn time_left(deadline_ms: u64) -> Duration {
+    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    let remaining = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    remaining.saturating_sub(RESPONSE_RESERVE)
+}
+
+fn accept(accepted: &Accepted, request_id: &str, valid: &ValidRequest) -> ApiResponse {
+    tracing::info!(
+        status = 202,
+        request_id,
+        partner_id = %accepted.partner_id,
+        partner_customer_id = %accepted.partner_customer_id,
+        account_id = %accepted.account_id,
+        customer_id = %accepted.customer_id,
+        execution_id = %accepted.execution_id,
+        caller = valid.caller_arn.as_deref().unwrap_or_default(),
+        "analysis started"
+    );
+    ApiResponse::json(202, accepted)
+}
+
+/// Logs a rejected request once, client errors at warn and server errors with
+/// their cause chain at error, and builds its response.
+fn reject(
+    error: &ApiError,
+    request_id: &str,
+    request: &ApiRequest,
+    valid: Option<&ValidRequest>,
+) -> ApiResponse {
+    let response = error.to_response(request_id);
+    let status = response.status_code;
+    let path = echo(&request.path);
+    let caller = request.caller_arn.as_deref().unwrap_or_default();
+    let partner_id = valid
+        .map(|valid| valid.path.partner_id.as_str())
+        .unwrap_or_default();
+    let partner_customer_id = valid
+        .map(|valid| valid.path.partner_customer_id.as_str())
+        .unwrap_or_default();
+    let account_id = valid
+        .map(|valid| valid.path.account_id.as_str())
+        .unwrap_or_default();
+    let reason = error_chain(error);
+    if status >= 500 {
+        tracing::error!(status, request_id, partner_id, partner_customer_id, account_id,
+            caller, path, error = %reason, "request failed");
+    } else {
+        tracing::warn!(status, request_id, partner_id, partner_customer_id, account_id,
+            caller, path, error = %reason, "request rejected");
+    }
+    response
+}
