@@ -4,6 +4,7 @@
 //! responses, [`service`] runs the use case, the [`domain`] holds the rules,
 //! and [`aws`] talks to DynamoDB and Step Functions.
 
+pub mod admin;
 pub mod aws;
 pub mod config;
 pub mod domain;
