@@ -20,9 +20,6 @@ use crate::domain::authorization::Grant;
 use crate::domain::ids::{AccountId, CustomerId, PartnerCustomerId, PartnerId};
 use crate::domain::partner::{Partner, PartnerStatus};
 
-/// Maximum time `create-table` waits for a new table to become ACTIVE.
-pub const TABLE_ACTIVE_TIMEOUT: Duration = Duration::from_secs(180);
-
 /// Rounds of read-then-write before `move-account` gives up on a contended claim.
 const MAX_MOVE_ROUNDS: u32 = 3;
 
@@ -49,7 +46,7 @@ pub enum AdminError {
 }
 
 impl AdminError {
-    /// A hint naming the flag or command that fixes the error, when there is one.
+    /// Returns a hint naming the flag or command that fixes the error, if there is one.
     pub fn help(&self) -> Option<String> {
         match self {
             AdminError::TableNotFound(_) => Some(
@@ -72,7 +69,7 @@ impl AdminError {
     }
 }
 
-/// Whether `create-table` created the table or found a matching one.
+/// The outcome of `create-table`: a new table or a matching existing one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TableCreation {
     Created,
@@ -80,12 +77,16 @@ pub enum TableCreation {
 }
 
 /// Creates the table with the function's key schema and on-demand billing,
-/// then waits until it is ACTIVE.
+/// then waits at most `max_wait` until it is ACTIVE.
 ///
 /// A table that already exists is accepted when its key schema matches, and
 /// is a [`AdminError::TableSchemaMismatch`] otherwise. Nothing is changed in
 /// an existing table.
-pub async fn create_table(client: &Client, table_name: &str) -> Result<TableCreation, AdminError> {
+pub async fn create_table(
+    client: &Client,
+    table_name: &str,
+    max_wait: Duration,
+) -> Result<TableCreation, AdminError> {
     let creation = if calls::create_table(client, table_name).await? {
         TableCreation::Created
     } else {
@@ -93,7 +94,7 @@ pub async fn create_table(client: &Client, table_name: &str) -> Result<TableCrea
         check_key_schema(table_name, &description)?;
         TableCreation::AlreadyExists
     };
-    calls::wait_until_active(client, table_name, TABLE_ACTIVE_TIMEOUT).await?;
+    calls::wait_until_active(client, table_name, max_wait).await?;
     tracing::info!(table_name, ?creation, "table is active");
     Ok(creation)
 }
@@ -173,7 +174,7 @@ pub fn new_partner(partner_id: PartnerId, principals: Vec<Grant>, suspended: boo
     }
 }
 
-/// Whether `put-partner` created a new partner or replaced an existing one.
+/// The outcome of `put-partner`: a new partner or a replaced one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PartnerWrite {
     Created,
@@ -289,7 +290,7 @@ fn mapping_from_item(item: &Key) -> Result<CustomerMapping, DependencyError> {
     })
 }
 
-/// What `move-account` did to an account's claim.
+/// The outcome of `move-account` for one account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountMove {
     pub account_id: AccountId,
@@ -326,7 +327,7 @@ impl fmt::Display for AccountMove {
     }
 }
 
-/// Claims an account for an existing customer, whoever owned it before.
+/// Claims an account for an existing customer, replacing any previous owner.
 ///
 /// The customer exists when its customer ID reservation exists. The check and
 /// the claim are one transaction, so a missing customer is
@@ -354,7 +355,8 @@ pub async fn move_account(
         let previous = outcome.previous.as_ref();
         match calls::write_claim(client, table_name, account_id, customer_id, previous).await? {
             ClaimWrite::Written => {
-                tracing::info!(%account_id, %customer_id, ?previous, "account moved");
+                let previous = previous.map(tracing::field::display);
+                tracing::info!(%account_id, %customer_id, previous, "account moved");
                 return Ok(outcome);
             }
             ClaimWrite::OwnerChanged => {
@@ -371,12 +373,11 @@ pub async fn move_account(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::types::{AttributeDefinition, AttributeValue, KeySchemaElement};
 
-    /// A table description with the given `(name, key type, attribute type)` keys.
+    /// Builds a table description with the given `(name, key type, attribute type)` keys.
     fn table_with_keys(keys: &[(&str, KeyType, ScalarAttributeType)]) -> TableDescription {
         let mut builder = TableDescription::builder();
         for (name, key_type, scalar) in keys {

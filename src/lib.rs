@@ -2,7 +2,8 @@
 //!
 //! The [`http`] edge turns API Gateway events into requests and errors into
 //! responses, [`service`] runs the use case, the [`domain`] holds the rules,
-//! and [`aws`] talks to DynamoDB and Step Functions.
+//! and [`aws`] talks to DynamoDB and Step Functions. [`admin`] holds the
+//! commands of the operators' CLI, `partner-admin`.
 
 pub mod admin;
 pub mod aws;

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
 use serde::Serialize;
 
 use crate::aws::customers::{self, CustomerAccount, Ownership};
@@ -16,7 +18,7 @@ use crate::aws::DependencyError;
 use crate::config::Config;
 use crate::domain::execution::{Analysis, RequestOrigin};
 use crate::domain::ids::{CustomerId, PartnerId};
-use crate::domain::partner::Partner;
+use crate::domain::partner::{Partner, PartnerStatus};
 use crate::http::route::AnalysisPath;
 
 /// How long a warm instance trusts a partner record it read. Revoked grants
@@ -116,15 +118,18 @@ impl Service {
             origin,
             requested_at: Utc::now(),
         };
-        let StartedExecution {
-            execution_id,
-            execution_arn,
-        } = executions::start_analysis(&self.sfn, &self.config.state_machine_arn, &analysis)
+        let mut rng = StdRng::from_rng(&mut rand::rng());
+        let state_machine_arn = &self.config.state_machine_arn;
+        let started = executions::start_analysis(&self.sfn, state_machine_arn, &analysis, &mut rng)
             .await
             .map_err(|source| TriggerError::StartFailed {
                 customer_id: customer.clone(),
                 source,
             })?;
+        let StartedExecution {
+            execution_id,
+            execution_arn,
+        } = started;
         tracing::debug!(%execution_arn, "execution started");
         Ok(Accepted {
             partner_id: path.partner_id.to_string(),
@@ -139,10 +144,11 @@ impl Service {
         let partner = self.partner(partner_id).await?;
         match partner {
             None => Err(TriggerError::Forbidden("unknown partner")),
+            Some(partner) if partner.status == PartnerStatus::Suspended => {
+                Err(TriggerError::Forbidden("partner suspended"))
+            }
             Some(partner) if partner.authorizes(caller) => Ok(()),
-            Some(_) => Err(TriggerError::Forbidden(
-                "caller not granted or partner suspended",
-            )),
+            Some(_) => Err(TriggerError::Forbidden("caller not granted by the partner")),
         }
     }
 

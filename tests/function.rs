@@ -26,7 +26,7 @@ fn forbidden(partner_customer_id: &str) -> Value {
 }
 
 fn customer_id_pattern() -> Regex {
-    Regex::new(r"^P123456-[0-9]{12}$").unwrap()
+    Regex::new(r"^P123456-[0-9]{12}$").expect("valid pattern")
 }
 
 #[tokio::test(flavor = "multi_thread")]

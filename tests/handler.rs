@@ -26,7 +26,7 @@ fn invocation() -> Invocation {
     let deadline = std::time::SystemTime::now() + std::time::Duration::from_secs(10);
     let deadline_ms = deadline
         .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
+        .expect("clock after 1970")
         .as_millis();
     Invocation {
         request_id: uuid::Uuid::new_v4().to_string(),

@@ -1,7 +1,8 @@
 //! DynamoDB calls made only by the admin CLI.
 //!
-//! The function never makes these calls, so its IAM policy need not allow
-//! them. Calls the function makes belong in the other `aws` modules.
+//! The calls in the other `aws` modules are taken to be the function's, so
+//! its IAM policy need not allow the ones here. A call the function needs
+//! belongs in those modules, even if the CLI makes it too.
 
 use std::error::Error as StdError;
 use std::time::Duration;
@@ -241,7 +242,7 @@ pub async fn write_claim(
     }
 }
 
-/// The transaction item that requires the customer's ID reservation to exist.
+/// Builds the transaction item that requires the customer's ID reservation to exist.
 fn customer_exists(
     table_name: &str,
     customer_id: &CustomerId,
@@ -258,7 +259,7 @@ fn customer_exists(
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
 
-/// The transaction item that writes the claim while the owner is still `previous`.
+/// Builds the transaction item that writes the claim while the owner is still `previous`.
 fn claim_put(
     table_name: &str,
     account_id: &AccountId,
@@ -327,9 +328,29 @@ fn classify_cancellation(codes: &[&str]) -> Option<ClaimFailure> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_types::error::ErrorMetadata;
+
     use super::*;
+    use crate::aws::tests::service_error;
+
+    fn get_item_failure(code: &str) -> AdminError {
+        let error = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        failed("GetItem", "partners", service_error(error, 400))
+    }
+
+    #[test]
+    fn missing_table_is_table_not_found() {
+        let error = get_item_failure("ResourceNotFoundException");
+        assert!(matches!(&error, AdminError::TableNotFound(name) if name == "partners"));
+    }
+
+    #[test]
+    fn other_failure_is_dependency_error() {
+        let error = get_item_failure("AccessDeniedException");
+        assert!(matches!(error, AdminError::Dependency(_)), "{error:?}");
+    }
 
     #[test]
     fn failed_reservation_check_is_missing_customer() {

@@ -114,7 +114,9 @@ async fn read_customer_id(
         return Ok(None);
     };
     let invalid = |reason: &str| DependencyError::InvalidItem {
-        key: format!("{:?}", string_attribute(&key, table::PARTITION_KEY)),
+        key: string_attribute(&key, table::PARTITION_KEY)
+            .unwrap_or_default()
+            .to_string(),
         reason: reason.to_string(),
     };
     let value = string_attribute(&item, CUSTOMER_ID_ATTRIBUTE)
@@ -277,4 +279,76 @@ pub fn claim_item(account_id: &AccountId, customer: &CustomerId, now: &str) -> K
 
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
+    use aws_sdk_dynamodb::types::CancellationReason;
+
+    use super::*;
+    use crate::aws::tests::service_error;
+
+    fn cancelled(codes: &[&str]) -> Option<Cancellation> {
+        let reasons = codes
+            .iter()
+            .map(|code| CancellationReason::builder().code(*code).build())
+            .collect();
+        let exception = TransactionCanceledException::builder()
+            .set_cancellation_reasons(Some(reasons))
+            .build();
+        let error = TransactWriteItemsError::TransactionCanceledException(exception);
+        cancellation(&service_error(error, 400))
+    }
+
+    #[test]
+    fn condition_failures_and_conflicts_are_contention() {
+        let cases: [&[&str]; 3] = [
+            &["ConditionalCheckFailed", "None", "None"],
+            &["None", "TransactionConflict", "None"],
+            &[
+                "ConditionalCheckFailed",
+                "TransactionConflict",
+                "ConditionalCheckFailed",
+            ],
+        ];
+        for codes in cases {
+            assert!(
+                matches!(cancelled(codes), Some(Cancellation::Contended)),
+                "{codes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_cancellations_are_throttling() {
+        let cases: [&[&str]; 2] = [
+            &["ThrottlingError", "None", "None"],
+            &[
+                "ConditionalCheckFailed",
+                "ProvisionedThroughputExceeded",
+                "None",
+            ],
+        ];
+        for codes in cases {
+            assert!(
+                matches!(cancelled(codes), Some(Cancellation::Throttled)),
+                "{codes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_cancellations_are_not_retried() {
+        let cases: [&[&str]; 2] = [
+            &["ValidationError", "None", "None"],
+            &["None", "None", "None"],
+        ];
+        for codes in cases {
+            assert!(
+                matches!(cancelled(codes), Some(Cancellation::Other)),
+                "{codes:?}"
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Starting analysis executions in Step Functions.
 
 use aws_sdk_sfn::Client;
+use rand::Rng;
 
 use crate::aws::{classify, DependencyError};
 use crate::domain::execution::{execution_id, Analysis};
@@ -16,18 +17,19 @@ pub struct StartedExecution {
 }
 
 /// Starts the analysis execution, named with a fresh execution ID, retrying
-/// with a new suffix when the name is taken.
+/// with a new suffix drawn from `rng` when the name is taken.
 pub async fn start_analysis(
     client: &Client,
     state_machine_arn: &str,
     analysis: &Analysis<'_>,
+    rng: &mut (impl Rng + Send),
 ) -> Result<StartedExecution, DependencyError> {
     for attempt in 1..=MAX_START_ATTEMPTS {
         let name = execution_id(
             analysis.customer_id,
             analysis.account_id,
             analysis.requested_at,
-            &mut rand::rng(),
+            rng,
         );
         let input = serde_json::to_string(&analysis.input(&name)).map_err(|error| {
             DependencyError::Unexpected {

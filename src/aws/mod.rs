@@ -114,3 +114,62 @@ pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
     }
     text
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+
+    /// A service error as the SDK returns it, with HTTP status `status`.
+    pub(crate) fn service_error<E>(error: E, status: u16) -> SdkError<E, HttpResponse> {
+        let status = StatusCode::try_from(status).expect("valid status");
+        SdkError::service_error(error, HttpResponse::new(status, SdkBody::empty()))
+    }
+
+    fn get_item_error(code: &str, status: u16) -> DependencyError {
+        let error = GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        classify("GetItem", service_error(error, status))
+    }
+
+    #[test]
+    fn throttling_codes_are_retryable() {
+        for code in [
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+        ] {
+            assert!(get_item_error(code, 400).is_retryable(), "{code}");
+        }
+    }
+
+    #[test]
+    fn server_errors_are_retryable() {
+        assert!(get_item_error("InternalServerError", 500).is_retryable());
+        assert!(get_item_error("ServiceUnavailable", 503).is_retryable());
+    }
+
+    #[test]
+    fn client_errors_are_not_retryable() {
+        for code in [
+            "ResourceNotFoundException",
+            "AccessDeniedException",
+            "ValidationException",
+        ] {
+            let error = get_item_error(code, 400);
+            assert!(
+                matches!(error, DependencyError::Unexpected { .. }),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_are_retryable() {
+        let error: SdkError<GetItemError, HttpResponse> = SdkError::timeout_error("slow");
+        assert!(classify("GetItem", error).is_retryable());
+    }
+}

@@ -3,9 +3,9 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use clap::builder::NonEmptyStringValueParser;
 use clap::error::ErrorKind;
 use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand};
 use partner_analysis_api::admin::{self, AdminError, PartnerJson, PartnerWrite, TableCreation};
@@ -13,6 +13,7 @@ use partner_analysis_api::aws::{error_chain, load_sdk_config};
 use partner_analysis_api::config::TABLE_NAME_VAR;
 use partner_analysis_api::domain::authorization::Grant;
 use partner_analysis_api::domain::ids::{AccountId, CustomerId, PartnerId};
+use partner_analysis_api::domain::partner::Partner;
 use partner_analysis_api::telemetry;
 
 /// Manage k9 partners, their customers and account claims.
@@ -25,7 +26,7 @@ use partner_analysis_api::telemetry;
 #[command(name = "partner-admin", version)]
 struct Cli {
     /// DynamoDB table that stores partners, customers and account claims.
-    #[arg(long, env = TABLE_NAME_VAR, global = true, value_parser = NonEmptyStringValueParser::new())]
+    #[arg(long, env = TABLE_NAME_VAR, hide_env_values = true, global = true)]
     table_name: Option<String>,
 
     /// Log more detail to stderr: -v for info, -vv for debug, -vvv for trace.
@@ -42,11 +43,14 @@ enum Command {
     /// Create the table with the key schema the function uses, and wait until
     /// it is ACTIVE.
     ///
-    /// Billing is on demand (PAY_PER_REQUEST) and the wait lasts at most 180
-    /// seconds. A table that already exists with the same key schema (PK and
-    /// SK, both strings) is left unchanged and exits 0. One with another key
-    /// schema exits 1.
-    CreateTable,
+    /// Billing is on demand (PAY_PER_REQUEST). A table that already exists
+    /// with the same key schema (PK and SK, both strings) is left unchanged
+    /// and exits 0. One with another key schema exits 1.
+    CreateTable {
+        /// Maximum time to wait for the table to become ACTIVE, in seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+        max_wait: u64,
+    },
     /// Create or replace a partner with its status and the IAM principals
     /// allowed to act for it.
     PutPartner {
@@ -114,8 +118,9 @@ fn parse_principal(value: &str) -> Result<Grant, String> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     telemetry::init(log_level(cli.verbose));
-    let Some(table_name) = cli.table_name else {
-        let message = format!("the table is not set: set {TABLE_NAME_VAR} or pass --table-name");
+    let Some(table_name) = cli.table_name.filter(|name| !name.trim().is_empty()) else {
+        let message =
+            format!("missing table name: set the {TABLE_NAME_VAR} environment variable or pass --table-name");
         Cli::command()
             .error(ErrorKind::MissingRequiredArgument, message)
             .exit()
@@ -149,25 +154,19 @@ async fn run(
     command: Command,
 ) -> Result<Vec<String>, AdminError> {
     let lines = match command {
-        Command::CreateTable => match admin::create_table(client, table_name).await? {
-            TableCreation::Created => vec![format!("created table {table_name}")],
-            TableCreation::AlreadyExists => vec![format!("table {table_name} already exists")],
-        },
+        Command::CreateTable { max_wait } => {
+            let max_wait = Duration::from_secs(max_wait);
+            let creation = admin::create_table(client, table_name, max_wait).await?;
+            vec![describe_creation(table_name, creation)]
+        }
         Command::PutPartner {
             partner,
             principals,
             suspended,
         } => {
             let partner = admin::new_partner(partner.partner_id, principals, suspended);
-            let verb = match admin::put_partner(client, table_name, &partner).await? {
-                PartnerWrite::Created => "created",
-                PartnerWrite::Replaced => "replaced",
-            };
-            let (status, count) = (partner.status.as_str(), partner.grants.len());
-            let id = &partner.partner_id;
-            vec![format!(
-                "{verb} partner {id}: {status}, {count} principal(s)"
-            )]
+            let write = admin::put_partner(client, table_name, &partner).await?;
+            vec![describe_partner_write(&partner, write)]
         }
         Command::GetPartner { partner } => {
             let partner = admin::get_partner(client, table_name, &partner.partner_id).await?;
@@ -186,6 +185,23 @@ async fn run(
         }
     };
     Ok(lines)
+}
+
+fn describe_creation(table_name: &str, creation: TableCreation) -> String {
+    match creation {
+        TableCreation::Created => format!("created table {table_name}"),
+        TableCreation::AlreadyExists => format!("table {table_name} already exists"),
+    }
+}
+
+fn describe_partner_write(partner: &Partner, write: PartnerWrite) -> String {
+    let verb = match write {
+        PartnerWrite::Created => "created",
+        PartnerWrite::Replaced => "replaced",
+    };
+    let (id, status) = (&partner.partner_id, partner.status.as_str());
+    let count = partner.grants.len();
+    format!("{verb} partner {id}: {status}, {count} principal(s)")
 }
 
 fn to_json_pretty(value: &impl serde::Serialize) -> String {
@@ -215,7 +231,6 @@ fn print_lines(lines: &[String]) -> ExitCode {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    telemetry::init("info");
+    telemetry::init_function();
     let config = Config::from_env().inspect_err(|error| {
         tracing::error!(%error, "cold start failed");
     })?;

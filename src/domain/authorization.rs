@@ -49,7 +49,7 @@ fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
     let account = parts.next()?;
     let resource = parts.next()?;
     let valid = prefix == "arn"
-        && partition.starts_with("aws")
+        && valid_partition(partition)
         && region.is_empty()
         && account.len() == 12
         && account.bytes().all(|byte| byte.is_ascii_digit())
@@ -62,10 +62,27 @@ fn split_arn(arn: &str) -> Option<ArnParts<'_>> {
     })
 }
 
+/// `aws`, or `aws-` and a lowercase suffix such as `cn` or `us-gov`.
+fn valid_partition(partition: &str) -> bool {
+    partition == "aws"
+        || partition.strip_prefix("aws-").is_some_and(|suffix| {
+            !suffix.is_empty()
+                && suffix
+                    .bytes()
+                    .all(|byte| byte.is_ascii_lowercase() || byte == b'-')
+        })
+}
+
+/// Returns the name of an IAM `PATH/NAME`, checking both against IAM's
+/// character rules: printable ASCII in the path, `A-Za-z0-9+=,.@_-` in the name.
 fn valid_path_name(path_and_name: &str) -> Option<&str> {
-    let name = path_and_name.rsplit('/').next()?;
-    let allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"+=,.@_-".contains(&byte);
-    (!name.is_empty() && name.bytes().all(allowed)).then_some(name)
+    let (path, name) = path_and_name
+        .rsplit_once('/')
+        .unwrap_or(("", path_and_name));
+    let name_allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"+=,.@_-".contains(&byte);
+    let path_allowed = path.bytes().all(|byte| byte.is_ascii_graphic());
+    let valid = path_allowed && !name.is_empty() && name.bytes().all(name_allowed);
+    valid.then_some(name)
 }
 
 impl Grant {
@@ -210,6 +227,9 @@ mod tests {
             "arn:aws:iam::111122223333:group/admins",
             "arn:aws:iam::111122223333:role/",
             "arn:aws:iam::111122223333:role/bad name",
+            "arn:aws:iam::111122223333:role/bad path/Name",
+            "arn:awsfoo:iam::111122223333:root",
+            "arn:aws-:iam::111122223333:root",
             "arn:aws:sts::111122223333:assumed-role/Caller/s",
             "arn:aws:iam::1111222233:root",
             "*",

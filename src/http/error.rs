@@ -25,10 +25,13 @@ pub enum ApiError {
     PayloadTooLarge { size: usize },
     #[error("{0}")]
     InvalidBody(String),
-    #[error("caller is not authorized")]
+    /// The reason goes to the log only, because the 403 never tells whether
+    /// the partner, customer or account exists.
+    #[error("caller is not authorized: {reason}")]
     Forbidden {
         partner_id: PartnerId,
         partner_customer_id: PartnerCustomerId,
+        reason: &'static str,
     },
     #[error("dependency unavailable")]
     Unavailable(#[source] DependencyError),
@@ -90,6 +93,7 @@ impl ApiError {
             ApiError::Forbidden {
                 partner_id,
                 partner_customer_id,
+                ..
             } => forbidden_message(partner_id, partner_customer_id),
             ApiError::Unavailable(_) => {
                 "The service is temporarily unavailable; retry the request".to_string()
@@ -161,6 +165,7 @@ mod tests {
                 "partner_customer_id",
             )
             .unwrap(),
+            reason: "unknown partner",
         };
         let expected = "Caller is not authorized to trigger analysis for k9 partnerId (P123456) \
                         and partnerCustomerId (550e8400-e29b-41d4-a716-446655440000)";

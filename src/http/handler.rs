@@ -84,12 +84,13 @@ async fn trigger(
     request_id: &str,
     invocation: &Invocation,
 ) -> Result<Accepted, ApiError> {
-    let forbidden = || ApiError::Forbidden {
+    let forbidden = |reason| ApiError::Forbidden {
         partner_id: valid.path.partner_id.clone(),
         partner_customer_id: valid.path.partner_customer_id.clone(),
+        reason,
     };
     let Some(caller_arn) = valid.caller_arn.clone() else {
-        return Err(forbidden());
+        return Err(forbidden("the event has no IAM caller identity"));
     };
     let origin = RequestOrigin {
         caller_arn,
@@ -100,10 +101,7 @@ async fn trigger(
     let outcome = tokio::time::timeout(budget, service.trigger(&valid.path, &origin)).await;
     match outcome {
         Ok(Ok(accepted)) => Ok(accepted),
-        Ok(Err(TriggerError::Forbidden(reason))) => {
-            tracing::debug!(reason, "request forbidden");
-            Err(forbidden())
-        }
+        Ok(Err(TriggerError::Forbidden(reason))) => Err(forbidden(reason)),
         Ok(Err(error)) => Err(dependency_error(error)),
         Err(_) => Err(ApiError::Unavailable(DependencyError::TimedOut {
             budget_ms: budget.as_millis(),
