@@ -5,10 +5,8 @@ use tracing_subscriber::EnvFilter;
 /// Installs the function's global subscriber. The level comes from
 /// `RUST_LOG`, else from Lambda's `AWS_LAMBDA_LOG_LEVEL`, else `info`.
 pub fn init_function() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-        .map(|level| level.to_lowercase())
-        .unwrap_or_else(|_| "info".to_string());
-    init(&level);
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default();
+    init(lambda_level(&level));
 }
 
 /// Installs the global subscriber at `level` unless `RUST_LOG` is set. JSON
@@ -29,5 +27,38 @@ pub fn init(level: &str) {
             .init();
     } else {
         builder.init();
+    }
+}
+
+/// Maps Lambda's application log levels onto tracing's, which have no FATAL.
+fn lambda_level(level: &str) -> &'static str {
+    match level.to_ascii_uppercase().as_str() {
+        "TRACE" => "trace",
+        "DEBUG" => "debug",
+        "WARN" => "warn",
+        "ERROR" | "FATAL" => "error",
+        _ => "info",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lambda_level;
+
+    #[test]
+    fn lambda_levels_map_to_tracing_levels() {
+        let cases = [
+            ("TRACE", "trace"),
+            ("DEBUG", "debug"),
+            ("INFO", "info"),
+            ("WARN", "warn"),
+            ("ERROR", "error"),
+            ("FATAL", "error"),
+            ("", "info"),
+            ("bogus", "info"),
+        ];
+        for (lambda, tracing) in cases {
+            assert_eq!(lambda_level(lambda), tracing, "{lambda}");
+        }
     }
 }

@@ -156,15 +156,8 @@ fn reject(
     let status = response.status_code;
     let path = echo(&request.path);
     let caller = request.caller_arn.as_deref().unwrap_or_default();
-    let partner_id = valid
-        .map(|valid| valid.path.partner_id.as_str())
-        .unwrap_or_default();
-    let partner_customer_id = valid
-        .map(|valid| valid.path.partner_customer_id.as_str())
-        .unwrap_or_default();
-    let account_id = valid
-        .map(|valid| valid.path.account_id.as_str())
-        .unwrap_or_default();
+    let ids = logged_ids(request, valid);
+    let [partner_id, partner_customer_id, account_id] = ids.each_ref().map(String::as_str);
     let reason = error_chain(error);
     if status >= 500 {
         tracing::error!(status, request_id, partner_id, partner_customer_id, account_id,
@@ -174,4 +167,25 @@ fn reject(
             caller, path, error = %reason, "request rejected");
     }
     response
+}
+
+/// The partner, customer and account IDs for a log line: validated when the
+/// request got that far, else as they appear in the path, cut to 64 characters.
+fn logged_ids(request: &ApiRequest, valid: Option<&ValidRequest>) -> [String; 3] {
+    if let Some(valid) = valid {
+        let path = &valid.path;
+        return [
+            path.partner_id.to_string(),
+            path.partner_customer_id.to_string(),
+            path.account_id.to_string(),
+        ];
+    }
+    match match_route(&request.path, &request.path_parameters) {
+        Some(raw) => [
+            echo(&raw.partner_id),
+            echo(&raw.partner_customer_id),
+            echo(&raw.account_id),
+        ],
+        None => Default::default(),
+    }
 }
