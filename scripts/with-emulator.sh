@@ -3,7 +3,7 @@
 # free loopback port, then stops that server by its PID.
 #
 # Usage: scripts/with-emulator.sh COMMAND [ARGUMENT...]
-# The command sees AWS_ENDPOINT_URL, a region and dummy credentials, and
+# The command gets AWS_ENDPOINT_URL, a region and dummy credentials, and
 # AWS_EC2_METADATA_DISABLED=true so that no SDK probes instance metadata.
 set -euo pipefail
 
@@ -40,7 +40,7 @@ while time.monotonic() < deadline:
 sys.exit(1)
 PY
 then
-  echo "error: the emulator did not answer on $endpoint within 30 s; its log is $log" >&2
+  echo "error: the emulator did not respond on $endpoint within 30 s; its log is $log" >&2
   exit 1
 fi
 

@@ -259,7 +259,7 @@ async fn moved_account_follows_new_owner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn move_to_unknown_customer_exits_1_and_changes_nothing() {
+async fn move_to_unknown_customer_exits_1() {
     let stack = Stack::with_partner().await;
     let functions = Functions::one(&stack).await;
     let reply = functions

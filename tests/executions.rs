@@ -1,5 +1,5 @@
 //! Execution name collisions against the emulator, with a seeded random
-//! number generator so the test knows which names the function will draw.
+//! number generator so the test can predict the names the function draws.
 
 mod support;
 

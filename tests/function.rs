@@ -305,7 +305,7 @@ async fn rejected_requests_change_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn account_of_other_customer_is_forbidden_for_known_customer() {
+async fn claimed_account_forbidden_to_other_customer() {
     let stack = Stack::with_partner().await;
     let functions = Functions::one(&stack).await;
     let first = functions
@@ -329,7 +329,7 @@ async fn dynamodb_outage_is_503_and_retry_succeeds() {
         .endpoint
         .trim_start_matches("http://")
         .to_string();
-    let proxy = Proxy::start(target, Mode::Refuse).await;
+    let proxy = Proxy::start(target, Mode::Close).await;
     let mut environment = stack.function_env();
     environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_string(), proxy.url.clone()));
     let functions = Functions::start(1, &environment, Duration::from_secs(10)).await;
@@ -364,7 +364,7 @@ async fn step_functions_outage_leaves_complete_mapping() {
         .endpoint
         .trim_start_matches("http://")
         .to_string();
-    let proxy = Proxy::start(target, Mode::Refuse).await;
+    let proxy = Proxy::start(target, Mode::Close).await;
     let mut environment = stack.function_env();
     environment.push(("AWS_ENDPOINT_URL_SFN".to_string(), proxy.url.clone()));
     let functions = Functions::start(1, &environment, Duration::from_secs(10)).await;

@@ -63,7 +63,7 @@ impl Emulator {
         output.state_machine_arn
     }
 
-    /// Every item in `table`, sorted by key, to compare before and after a request.
+    /// Scans every item in `table`, sorted by key, to compare before and after a request.
     pub async fn items(&self, table: &str) -> Vec<Item> {
         let pages: Vec<_> = self
             .dynamodb
@@ -120,7 +120,7 @@ impl Emulator {
     }
 }
 
-/// The string attribute `name` of `item`, or "" when absent.
+/// Returns the string attribute `name` of `item`, or "" when absent.
 pub fn string(item: &Item, name: &str) -> String {
     item.get(name)
         .and_then(|value| value.as_s().ok())

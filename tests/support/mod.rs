@@ -35,7 +35,7 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("parse {}: {error}", path.display()))
 }
 
-/// The accepted REST sample event, retargeted at other IDs.
+/// Returns the accepted REST sample event, retargeted at other IDs.
 pub fn rest_event(partner_id: &str, partner_customer_id: &str, account_id: &str) -> Value {
     let mut event = event("rest-accepted.json");
     let path = format!(
@@ -76,7 +76,7 @@ impl Stack {
         }
     }
 
-    /// A stack whose table holds the sample partner with the sample caller's role granted.
+    /// Creates a stack whose table contains the sample partner, granting the sample caller's role.
     pub async fn with_partner() -> Self {
         let stack = Self::new().await;
         stack.put_partner(PARTNER_ID, &[CALLER_ROLE], false).await;
@@ -103,7 +103,7 @@ impl Stack {
             .expect("put the test partner");
     }
 
-    /// The function's environment for this stack.
+    /// Returns the function's environment for this stack.
     pub fn function_env(&self) -> Vec<(String, String)> {
         vec![
             ("TABLE_NAME".to_string(), self.table.clone()),
@@ -169,7 +169,7 @@ impl Functions {
         }
     }
 
-    /// One process with a 10-second deadline per invocation, as the template sets.
+    /// Starts one process with a 10-second deadline per invocation, as the template sets.
     pub async fn one(stack: &Stack) -> Self {
         Self::start(1, &stack.function_env(), Duration::from_secs(10)).await
     }
@@ -184,8 +184,8 @@ impl Functions {
     }
 }
 
-/// The `trigger-analysis` binary: Cargo names it for tests; an example finds
-/// it beside its own folder in the target directory.
+/// Returns the path of the `trigger-analysis` binary. Cargo names it for
+/// tests, and an example finds it beside its own folder in the target directory.
 pub fn binary() -> PathBuf {
     if let Some(path) = option_env!("CARGO_BIN_EXE_trigger-analysis") {
         return PathBuf::from(path);

@@ -1,5 +1,5 @@
 //! A TCP proxy on loopback in front of the emulator, switched between
-//! forwarding, refusing and not answering, to play a failing dependency.
+//! forwarding, closing connections and never responding, to play a failing dependency.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -14,8 +14,8 @@ pub enum Mode {
     /// Forward to the emulator.
     Forward = 0,
     /// Close the connection at once, as an unreachable service would.
-    Refuse = 1,
-    /// Accept and never answer, as a service that hangs would.
+    Close = 1,
+    /// Accept and never respond, as a service that hangs would.
     Hang = 2,
 }
 
@@ -56,7 +56,7 @@ async fn accept_loop(listener: TcpListener, target: String, mode: Arc<AtomicU8>)
         let current = mode.load(Ordering::SeqCst);
         let target = target.clone();
         tokio::spawn(async move {
-            if current == Mode::Refuse as u8 {
+            if current == Mode::Close as u8 {
                 drop(inbound);
             } else if current == Mode::Hang as u8 {
                 tokio::time::sleep(HANG_LIMIT).await;
