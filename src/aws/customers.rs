@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{CancellationReason, Get, Put, TransactGetItem, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use rand::Rng;
 
@@ -83,10 +84,11 @@ async fn resolve_once(
 ) -> Result<Round, DependencyError> {
     let mapping_key = table::mapping_key(request.partner_id, request.partner_customer_id);
     let account_key = table::account_key(request.account_id);
-    let (mapping, owner) = tokio::try_join!(
-        read_customer_id(client, table_name, mapping_key),
-        read_customer_id(client, table_name, account_key),
-    )?;
+    let Some(snapshot) = read_snapshot(client, table_name, [mapping_key, account_key]).await?
+    else {
+        return Ok(Round::Contended);
+    };
+    let [mapping, owner] = snapshot;
     match (mapping, owner) {
         (Some(customer), Some(owner)) if customer == owner => {
             Ok(Round::Done(Ownership::Granted(customer)))
@@ -97,33 +99,78 @@ async fn resolve_once(
     }
 }
 
-async fn read_customer_id(
+/// Reads the customer IDs on the mapping and the account claim together.
+///
+/// One `TransactGetItems` gives a consistent snapshot: two separate reads
+/// could see a concurrent request's claim but not its mapping, and deny a
+/// request that should be granted. Returns `None` when a concurrent
+/// transaction on the same items cancelled the read.
+async fn read_snapshot(
     client: &Client,
     table_name: &str,
-    key: Key,
-) -> Result<Option<CustomerId>, DependencyError> {
-    let output = client
-        .get_item()
-        .table_name(table_name)
-        .set_key(Some(key.clone()))
-        .consistent_read(true)
+    keys: [Key; 2],
+) -> Result<Option<[Option<CustomerId>; 2]>, DependencyError> {
+    let operation = "DynamoDB TransactGetItems (customer and claim)";
+    let gets = keys
+        .iter()
+        .map(|key| transact_get(table_name, key.clone()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let output = match client
+        .transact_get_items()
+        .set_transact_items(Some(gets))
         .send()
         .await
-        .map_err(|error| classify("DynamoDB GetItem (customer)", error))?;
-    let Some(item) = output.item else {
-        return Ok(None);
+    {
+        Ok(output) => output,
+        Err(error) => {
+            let reasons = match error.as_service_error() {
+                Some(TransactGetItemsError::TransactionCanceledException(cancelled)) => {
+                    cancelled.cancellation_reasons()
+                }
+                _ => &[],
+            };
+            return match cancellation(reasons) {
+                Some(Cancellation::Contended) => Ok(None),
+                Some(Cancellation::Throttled) => Err(DependencyError::Unavailable {
+                    operation,
+                    source: Box::new(error),
+                }),
+                Some(Cancellation::Other) | None => Err(classify(operation, error)),
+            };
+        }
     };
+    let responses = output.responses();
+    let customer_at = |index: usize| {
+        let item = responses.get(index).and_then(|response| response.item());
+        item.map(|item| customer_id_of(&keys[index], item))
+            .transpose()
+    };
+    Ok(Some([customer_at(0)?, customer_at(1)?]))
+}
+
+fn transact_get(table_name: &str, key: Key) -> Result<TransactGetItem, DependencyError> {
+    let get = Get::builder()
+        .table_name(table_name)
+        .set_key(Some(key))
+        .build()
+        .map_err(|error| DependencyError::Unexpected {
+            operation: "build TransactGetItems request",
+            source: Box::new(error),
+        })?;
+    Ok(TransactGetItem::builder().get(get).build())
+}
+
+/// Reads the customer ID stored on a mapping or claim item.
+fn customer_id_of(key: &Key, item: &Key) -> Result<CustomerId, DependencyError> {
     let invalid = |reason: &str| DependencyError::InvalidItem {
-        key: string_attribute(&key, table::PARTITION_KEY)
+        key: string_attribute(key, table::PARTITION_KEY)
             .unwrap_or_default()
             .to_string(),
         reason: reason.to_string(),
     };
-    let value = string_attribute(&item, CUSTOMER_ID_ATTRIBUTE)
+    let value = string_attribute(item, CUSTOMER_ID_ATTRIBUTE)
         .ok_or_else(|| invalid("customerId is missing"))?;
-    CustomerId::parse(value, CUSTOMER_ID_ATTRIBUTE)
-        .map(Some)
-        .map_err(|error| invalid(&error.to_string()))
+    CustomerId::parse(value, CUSTOMER_ID_ATTRIBUTE).map_err(|error| invalid(&error.to_string()))
 }
 
 /// Claims an unclaimed account for an existing customer.
@@ -187,7 +234,13 @@ async fn create_customer(
         Ok(_) => Ok(Round::Done(Ownership::Granted(customer))),
         Err(error) => {
             let operation = "DynamoDB TransactWriteItems (new customer)";
-            match cancellation(&error) {
+            let reasons = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                    cancelled.cancellation_reasons()
+                }
+                _ => &[],
+            };
+            match cancellation(reasons) {
                 Some(Cancellation::Contended) => Ok(Round::Contended),
                 Some(Cancellation::Throttled) => Err(DependencyError::Unavailable {
                     operation,
@@ -209,16 +262,11 @@ enum Cancellation {
     Other,
 }
 
-fn cancellation<R>(
-    error: &aws_smithy_runtime_api::client::result::SdkError<TransactWriteItemsError, R>,
-) -> Option<Cancellation> {
-    let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-        error.as_service_error()?
-    else {
+fn cancellation(reasons: &[CancellationReason]) -> Option<Cancellation> {
+    if reasons.is_empty() {
         return None;
-    };
-    let codes: Vec<&str> = cancelled
-        .cancellation_reasons()
+    }
+    let codes: Vec<&str> = reasons
         .iter()
         .filter_map(|reason| reason.code())
         .filter(|code| *code != "None")
@@ -283,22 +331,14 @@ pub fn now_rfc3339() -> String {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_dynamodb::types::error::TransactionCanceledException;
-    use aws_sdk_dynamodb::types::CancellationReason;
-
     use super::*;
-    use crate::aws::tests::service_error;
 
     fn cancelled(codes: &[&str]) -> Option<Cancellation> {
-        let reasons = codes
+        let reasons: Vec<CancellationReason> = codes
             .iter()
             .map(|code| CancellationReason::builder().code(*code).build())
             .collect();
-        let exception = TransactionCanceledException::builder()
-            .set_cancellation_reasons(Some(reasons))
-            .build();
-        let error = TransactWriteItemsError::TransactionCanceledException(exception);
-        cancellation(&service_error(error, 400))
+        cancellation(&reasons)
     }
 
     #[test]
