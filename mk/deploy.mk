@@ -26,7 +26,11 @@ ZIGLANG_VERSION := 0.17.0
 LAMBDA_BINARY := trigger-analysis
 FUNCTION_RESOURCE := TriggerAnalysisFunction
 ARM64_TARGET := aarch64-unknown-linux-gnu
-ARTIFACT := target/lambda/$(LAMBDA_BINARY)/bootstrap
+# Cargo's target directory, which CARGO_TARGET_DIR or a config may move;
+# `=` defers the cargo call to the targets that use it.
+TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | \
+	$(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+ARTIFACT = $(TARGET_DIR)/lambda/$(LAMBDA_BINARY)/bootstrap
 LINT_REGION ?= us-east-1
 
 # SAM CLI keeps its settings in $(SAM_VENV)/sam-config instead of ~/.aws-sam
@@ -97,7 +101,7 @@ invoke: $(SAM_VENV)/installed
 		echo "make invoke: set EVENT to one of: $(wildcard events/*.json)" >&2; exit 2; }
 	@docker info >/dev/null 2>&1 || { \
 		echo "make invoke: sam local invoke needs a running Docker engine and none answered;" \
-			"see docs/deploy.md for the cargo-lambda route without Docker" >&2; exit 1; }
+			"see docs/local-invoke-and-lint.md for the cargo-lambda route without Docker" >&2; exit 1; }
 	$(MAKE) --no-print-directory sam-build
 	$(SAM) local invoke $(FUNCTION_RESOURCE) --event $(EVENT) $(INVOKE_FLAGS)
 

@@ -10,7 +10,7 @@ readonly MAX_GLIBC="2.34"
 artifact="${1:?usage: check-artifact.sh PATH_TO_BOOTSTRAP}"
 
 if [[ ! -f "$artifact" ]]; then
-    echo "check-artifact: $artifact not found; run 'make build' first" >&2
+    echo "check-artifact: $artifact not found; 'make build' writes it under cargo's target directory" >&2
     exit 1
 fi
 

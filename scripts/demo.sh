@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export TABLE_NAME=k9-partner-analysis-demo
-admin=target/debug/partner-admin
+# Cargo's target directory, which CARGO_TARGET_DIR or a config may move.
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+admin="$target_dir/debug/partner-admin"
 
 echo "== partner-admin create-table"
 "$admin" create-table
@@ -16,7 +19,7 @@ echo "== partner-admin put-partner"
 "$admin" get-partner --partner-id P123456
 echo
 echo "== trigger-analysis on events/"
-target/debug/examples/demo events/*.json
+"$target_dir/debug/examples/demo" events/*.json
 echo
 echo "== partner-admin list-customers"
 "$admin" list-customers --partner-id P123456

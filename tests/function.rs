@@ -446,6 +446,7 @@ async fn event_from_elsewhere_is_function_error() {
     let Outcome::Error(error) = outcome else {
         panic!("expected a function error, got {outcome:?}");
     };
+    assert_eq!(error["errorType"], "UnsupportedEvent");
     let message = error["errorMessage"].as_str().unwrap_or_default();
     assert!(
         message.contains("not an API Gateway proxy event"),

@@ -204,6 +204,10 @@ async fn body_field_errors_name_the_field() {
             r#"{"partnerId":"P123456","partnerCustomerId":"550e8400-e29b-41d4-a716-446655440000","accountId":123456789012}"#,
             "Field accountId must be a string; set it to the account_id in the path (123456789012)",
         ),
+        (
+            r#"{"accountId":"999999999999","partnerId":"P123456","partnerCustomerId":"550e8400-e29b-41d4-a716-446655440000","accountId":"123456789012"}"#,
+            "Field \"accountId\" appears more than once in request body; send each field once",
+        ),
     ];
     for (request_body, expected) in cases {
         let mut event = event("rest-accepted.json");
@@ -299,4 +303,42 @@ async fn missing_table_is_500_without_internals() {
         message(&body),
         "Internal server error (request ID c6af9ac6-7b61-11e6-9a41-93e8deadbeef)"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mistyped_event_field_is_500() {
+    let stack = Stack::with_partner().await;
+    let service = service(&stack).await;
+    let mut event = event("rest-accepted.json");
+    event["isBase64Encoded"] = json!("false");
+
+    let (response, body) = call(&service, event).await;
+
+    assert_eq!(response.status_code, 500, "{body}");
+    assert_eq!(
+        message(&body),
+        "Internal server error (request ID c6af9ac6-7b61-11e6-9a41-93e8deadbeef)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_route_with_same_parameters_is_404() {
+    let stack = Stack::with_partner().await;
+    let service = service(&stack).await;
+    let mut event = event("rest-accepted.json");
+    let path = event["path"]
+        .as_str()
+        .expect("sample path")
+        .replace("/analysis", "/status");
+    event["path"] = json!(path);
+
+    let (response, body) = call(&service, event).await;
+
+    assert_eq!(response.status_code, 404, "{body}");
+    assert_eq!(message(&body), "Not Found");
+    assert!(stack
+        .emulator
+        .items_with_prefix(&stack.table, "ACCOUNT#")
+        .await
+        .is_empty());
 }

@@ -22,9 +22,7 @@ async fn main() -> Result<(), Error> {
             deadline_ms: event.context.deadline,
         };
         // Boxed because the SDK futures nest deeper than the compiler's layout limit.
-        Box::pin(handle(service, event.payload, &invocation))
-            .await
-            .map_err(Error::from)
+        Box::pin(handle(service, event.payload, &invocation)).await
     }))
     .await
 }

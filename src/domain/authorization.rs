@@ -73,16 +73,20 @@ fn valid_partition(partition: &str) -> bool {
         })
 }
 
-/// Returns the name of an IAM `PATH/NAME`, checking both against IAM's
-/// character rules: printable ASCII in the path, `A-Za-z0-9+=,.@_-` in the name.
+/// Returns the name of an IAM `PATH/NAME`, checking both against IAM's rules
+/// for roles and users: a path of at most 512 printable ASCII characters and
+/// a name of 1 to 64 characters from `A-Za-z0-9+=,.@_-`.
 fn valid_path_name(path_and_name: &str) -> Option<&str> {
+    const MAX_PATH_BYTES: usize = 512;
+    const MAX_NAME_BYTES: usize = 64;
     let (path, name) = path_and_name
         .rsplit_once('/')
         .unwrap_or(("", path_and_name));
     let name_allowed = |byte: u8| byte.is_ascii_alphanumeric() || b"+=,.@_-".contains(&byte);
-    let path_allowed = path.bytes().all(|byte| byte.is_ascii_graphic());
-    let valid = path_allowed && !name.is_empty() && name.bytes().all(name_allowed);
-    valid.then_some(name)
+    let path_valid =
+        path.len() < MAX_PATH_BYTES && path.bytes().all(|byte| byte.is_ascii_graphic());
+    let name_valid = (1..=MAX_NAME_BYTES).contains(&name.len()) && name.bytes().all(name_allowed);
+    (path_valid && name_valid).then_some(name)
 }
 
 impl Grant {
@@ -217,6 +221,14 @@ mod tests {
         ] {
             assert!(!root.allows(caller), "{caller}");
         }
+    }
+
+    #[test]
+    fn parse_limits_name_to_64_characters() {
+        let longest = format!("arn:aws:iam::111122223333:role/{}", "r".repeat(64));
+        assert!(Grant::parse(&longest).is_ok());
+        let too_long = format!("arn:aws:iam::111122223333:user/{}", "u".repeat(65));
+        assert_eq!(Grant::parse(&too_long), Err(InvalidGrant(too_long.clone())));
     }
 
     #[test]

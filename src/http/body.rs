@@ -64,6 +64,12 @@ pub fn decode_body(body: Option<&str>, is_base64_encoded: bool) -> Result<Vec<u8
 /// Checks that the body is a JSON object whose three fields equal the path parameters.
 pub fn check_fields(bytes: &[u8], path: &AnalysisPath) -> Result<(), ApiError> {
     let object = parse_object(bytes)?;
+    if let Some(duplicate) = duplicate_key(bytes) {
+        return Err(ApiError::InvalidBody(format!(
+            "field \"{}\" appears more than once in request body; send each field once",
+            echo(&duplicate)
+        )));
+    }
     if let Some(unknown) = object
         .keys()
         .find(|key| !FIELDS.iter().any(|(f, _)| f == key))
@@ -104,6 +110,40 @@ fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
             error.column()
         ))),
     }
+}
+
+/// Returns the first top-level key that appears twice in a JSON object.
+/// `serde_json::Value` keeps only the last value of a repeated key, so a
+/// body could otherwise carry two different account IDs.
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    struct FirstDuplicate;
+
+    impl<'de> serde::de::Visitor<'de> for FirstDuplicate {
+        type Value = Option<String>;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a JSON object")
+        }
+
+        fn visit_map<M: serde::de::MapAccess<'de>>(
+            self,
+            mut map: M,
+        ) -> Result<Self::Value, M::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    return Ok(Some(key));
+                }
+            }
+            Ok(None)
+        }
+    }
+
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut deserializer, FirstDuplicate)
+        .ok()
+        .flatten()
 }
 
 fn json_error_kind(error: &serde_json::Error) -> &'static str {
@@ -259,6 +299,10 @@ mod tests {
             (
                 r#"{"partnerId":"P123456","partnerCustomerId":"cust.0001","accountId":"123456789012","scope":{}}"#,
                 "unknown field \"scope\" in request body",
+            ),
+            (
+                r#"{"accountId":"999999999999","partnerId":"P123456","partnerCustomerId":"cust.0001","accountId":"123456789012"}"#,
+                "field \"accountId\" appears more than once in request body; send each field once",
             ),
         ];
         for (body, start) in cases {

@@ -69,6 +69,9 @@ impl ApiError {
     fn message(&self, request_id: &str) -> String {
         match self {
             ApiError::NotFound => "Not Found".to_string(),
+            ApiError::MethodNotAllowed { method } if method.is_empty() => {
+                format!("The request has no HTTP method; use {METHOD}")
+            }
             ApiError::MethodNotAllowed { method } => format!(
                 "Method {} is not allowed on this resource; use {METHOD}",
                 echo(method)

@@ -41,6 +41,31 @@ pub struct ApiRequest {
 #[error("the event is not an API Gateway proxy event (format 1.0 or 2.0): {0}")]
 pub struct UnsupportedEvent(String);
 
+impl From<UnsupportedEvent> for lambda_runtime::Diagnostic {
+    fn from(error: UnsupportedEvent) -> Self {
+        Self {
+            error_type: "UnsupportedEvent".to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Why an event could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    /// Not from API Gateway at all: the invocation fails.
+    #[error(transparent)]
+    Unsupported(#[from] UnsupportedEvent),
+    /// Shaped like an API Gateway event but with a field of the wrong type,
+    /// which API Gateway never sends: the response is a 500.
+    #[error("malformed API Gateway event: {source}")]
+    Malformed {
+        request_id: Option<String>,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct RestEvent {
@@ -100,7 +125,7 @@ struct HttpAuthorizer {
 }
 
 /// Reads an event, telling the payload format from its `version` and `httpMethod` fields.
-pub fn parse_event(event: Value) -> Result<(PayloadFormat, ApiRequest), UnsupportedEvent> {
+pub fn parse_event(event: Value) -> Result<(PayloadFormat, ApiRequest), EventError> {
     let version = event.get("version").and_then(Value::as_str);
     if version == Some("2.0") {
         let parsed: HttpEvent = from_value(event)?;
@@ -110,13 +135,16 @@ pub fn parse_event(event: Value) -> Result<(PayloadFormat, ApiRequest), Unsuppor
         let parsed: RestEvent = from_value(event)?;
         return Ok((PayloadFormat::Rest, rest_request(parsed)));
     }
-    Err(UnsupportedEvent(
-        "it has neither \"version\": \"2.0\" nor \"httpMethod\"".to_string(),
-    ))
+    let reason = "it has neither \"version\": \"2.0\" nor \"httpMethod\"";
+    Err(UnsupportedEvent(reason.to_string()).into())
 }
 
-fn from_value<T: for<'de> Deserialize<'de>>(event: Value) -> Result<T, UnsupportedEvent> {
-    serde_json::from_value(event).map_err(|error| UnsupportedEvent(error.to_string()))
+fn from_value<T: for<'de> Deserialize<'de>>(event: Value) -> Result<T, EventError> {
+    let request_id = event
+        .pointer("/requestContext/requestId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    serde_json::from_value(event).map_err(|source| EventError::Malformed { request_id, source })
 }
 
 fn rest_request(event: RestEvent) -> ApiRequest {
@@ -235,8 +263,32 @@ mod tests {
 
     #[test]
     fn other_events_are_unsupported() {
-        assert!(parse_event(json!({"Records": []})).is_err());
-        assert!(parse_event(json!("text")).is_err());
-        assert!(parse_event(json!({"httpMethod": 5})).is_err());
+        for event in [
+            json!({"Records": []}),
+            json!("text"),
+            json!({"version": "1.0"}),
+        ] {
+            let error = parse_event(event.clone()).unwrap_err();
+            assert!(matches!(error, EventError::Unsupported(_)), "{event}");
+        }
+    }
+
+    #[test]
+    fn mistyped_fields_are_malformed() {
+        let events = [
+            json!({"httpMethod": 5, "requestContext": {"requestId": "r-3"}}),
+            json!({"httpMethod": "POST", "isBase64Encoded": "false"}),
+            json!({"httpMethod": "POST", "headers": ["content-type"]}),
+            json!({"version": "2.0", "body": {"accountId": "1"}}),
+        ];
+        for event in &events {
+            let error = parse_event(event.clone()).unwrap_err();
+            assert!(matches!(error, EventError::Malformed { .. }), "{event}");
+        }
+        let error = parse_event(events[0].clone()).unwrap_err();
+        let EventError::Malformed { request_id, .. } = error else {
+            panic!("expected Malformed");
+        };
+        assert_eq!(request_id.as_deref(), Some("r-3"));
     }
 }

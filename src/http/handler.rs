@@ -9,13 +9,22 @@ use crate::domain::echo;
 use crate::domain::execution::RequestOrigin;
 use crate::http::body::{check_content_type, check_fields, decode_body};
 use crate::http::error::ApiError;
-use crate::http::event::{parse_event, ApiRequest, UnsupportedEvent};
+use crate::http::event::{parse_event, ApiRequest, EventError, UnsupportedEvent};
 use crate::http::response::ApiResponse;
 use crate::http::route::{match_route, AnalysisPath, METHOD};
 use crate::service::{Accepted, Service, TriggerError};
 
 /// Time kept back from the Lambda deadline to send the response.
 const RESPONSE_RESERVE: Duration = Duration::from_millis(500);
+
+/// Deadlines below this (2001-09-09 in milliseconds since the epoch) are not
+/// epoch times. Lambda sends epoch milliseconds, but `cargo lambda watch` 1.9
+/// sends the timeout itself (600000).
+const EPOCH_DEADLINE_FLOOR_MS: u64 = 1_000_000_000_000;
+
+/// Time allowed for AWS calls when the deadline is not an epoch time: the
+/// template's 10-second timeout less a second.
+const FALLBACK_BUDGET: Duration = Duration::from_secs(9);
 
 /// The Lambda invocation an event arrived in.
 #[derive(Clone, Debug)]
@@ -40,9 +49,10 @@ pub async fn handle(
     event: Value,
     invocation: &Invocation,
 ) -> Result<ApiResponse, UnsupportedEvent> {
-    let (_, request) = parse_event(event).inspect_err(|error| {
-        tracing::error!(lambda_request_id = %invocation.request_id, %error, "unsupported event");
-    })?;
+    let request = match parse_event(event) {
+        Ok((_, request)) => request,
+        Err(error) => return malformed_event(error, invocation),
+    };
     let request_id = request
         .api_request_id
         .clone()
@@ -56,6 +66,28 @@ pub async fn handle(
         Ok(accepted) => accept(&accepted, &request_id, &valid),
         Err(error) => reject(&error, &request_id, &request, Some(&valid)),
     })
+}
+
+/// Fails the invocation for an event from elsewhere, and answers 500 to an
+/// API Gateway event with a mistyped field.
+fn malformed_event(
+    error: EventError,
+    invocation: &Invocation,
+) -> Result<ApiResponse, UnsupportedEvent> {
+    let lambda_request_id = invocation.request_id.as_str();
+    let reason = error.to_string();
+    tracing::error!(
+        lambda_request_id,
+        error = reason.as_str(),
+        "unreadable event"
+    );
+    match error {
+        EventError::Unsupported(unsupported) => Err(unsupported),
+        EventError::Malformed { request_id, source } => {
+            let request_id = request_id.unwrap_or_else(|| invocation.request_id.clone());
+            Ok(ApiError::Internal(Box::new(source)).to_response(&request_id))
+        }
+    }
 }
 
 /// Runs the checks of the processing order that need no AWS call, in order:
@@ -122,6 +154,9 @@ fn dependency_error(error: TriggerError) -> ApiError {
 
 /// Time until the Lambda deadline, less the time kept back to respond.
 fn time_left(deadline_ms: u64) -> Duration {
+    if deadline_ms < EPOCH_DEADLINE_FLOOR_MS {
+        return FALLBACK_BUDGET;
+    }
     let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
     let remaining = deadline
         .duration_since(SystemTime::now())
@@ -160,11 +195,29 @@ fn reject(
     let [partner_id, partner_customer_id, account_id] = ids.each_ref().map(String::as_str);
     let reason = error_chain(error);
     if status >= 500 {
-        tracing::error!(status, request_id, partner_id, partner_customer_id, account_id,
-            caller, path, error = %reason, "request failed");
+        tracing::error!(
+            status,
+            request_id,
+            partner_id,
+            partner_customer_id,
+            account_id,
+            caller,
+            path,
+            error = reason.as_str(),
+            "request failed"
+        );
     } else {
-        tracing::warn!(status, request_id, partner_id, partner_customer_id, account_id,
-            caller, path, error = %reason, "request rejected");
+        tracing::warn!(
+            status,
+            request_id,
+            partner_id,
+            partner_customer_id,
+            account_id,
+            caller,
+            path,
+            error = reason.as_str(),
+            "request rejected"
+        );
     }
     response
 }
@@ -187,5 +240,33 @@ fn logged_ids(request: &ApiRequest, valid: Option<&ValidRequest>) -> [String; 3]
             echo(&raw.account_id),
         ],
         None => Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now_ms() -> u64 {
+        let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        u64::try_from(since.as_millis()).unwrap()
+    }
+
+    #[test]
+    fn time_left_keeps_reserve_before_deadline() {
+        let left = time_left(now_ms() + 5_000);
+        assert!(left <= Duration::from_millis(4_500), "{left:?}");
+        assert!(left > Duration::from_millis(4_000), "{left:?}");
+    }
+
+    #[test]
+    fn time_left_is_zero_after_deadline() {
+        assert_eq!(time_left(now_ms() - 1_000), Duration::ZERO);
+    }
+
+    #[test]
+    fn relative_deadline_gets_fallback_budget() {
+        assert_eq!(time_left(600_000), FALLBACK_BUDGET);
+        assert_eq!(time_left(0), FALLBACK_BUDGET);
     }
 }

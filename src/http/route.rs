@@ -32,19 +32,17 @@ pub struct AnalysisPath {
     pub account_id: AccountId,
 }
 
-/// Finds the route's parameters in `path_parameters` when it holds all three
-/// names, else in the last seven segments of `path`, so that a stage name or
-/// custom-domain base path in front of `/partner/...` does not matter.
+/// Matches `path` against the route, ignoring a stage name or custom-domain
+/// base path in front of `/partner/...`. The values come from
+/// `path_parameters` when it contains all three names, else from the path.
 /// Returns `None` when the request is for another route.
 pub fn match_route(path: &str, path_parameters: &HashMap<String, String>) -> Option<RawPath> {
+    let segments = route_segments(path)?;
     let from_parameters = PARAMETER_NAMES
         .iter()
         .map(|name| path_parameters.get(*name).map(String::as_str))
         .collect::<Option<Vec<&str>>>();
-    let values = match from_parameters {
-        Some(values) => values,
-        None => route_segments(path)?,
-    };
+    let values = from_parameters.unwrap_or(segments);
     Some(RawPath {
         partner_id: values[0].to_string(),
         partner_customer_id: values[1].to_string(),
@@ -126,8 +124,20 @@ mod tests {
             ("partner_customer_id".to_string(), "cust%2E0002".to_string()),
             ("account_id".to_string(), "000000000001".to_string()),
         ]);
-        let matched = match_route("/ignored", &parameters).unwrap();
+        let matched = match_route(PATH, &parameters).unwrap();
         assert_eq!(matched, raw("P000001", "cust%2E0002", "000000000001"));
+    }
+
+    #[test]
+    fn route_checks_path_even_with_parameters() {
+        let parameters = HashMap::from([
+            ("partner_id".to_string(), "P000001".to_string()),
+            ("partner_customer_id".to_string(), "cust.0002".to_string()),
+            ("account_id".to_string(), "000000000001".to_string()),
+        ]);
+        let other_route = "/partner/P000001/customer/cust.0002/account/000000000001/delete";
+        assert_eq!(match_route(other_route, &parameters), None);
+        assert_eq!(match_route("", &parameters), None);
     }
 
     #[test]
