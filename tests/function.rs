@@ -324,14 +324,8 @@ async fn claimed_account_forbidden_to_other_customer() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dynamodb_outage_is_503_and_retry_succeeds() {
     let stack = Stack::with_partner().await;
-    let target = stack
-        .emulator
-        .endpoint
-        .trim_start_matches("http://")
-        .to_string();
-    let proxy = Proxy::start(target, Mode::Close).await;
-    let mut environment = stack.function_env();
-    environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_string(), proxy.url.clone()));
+    let proxy = Proxy::start(stack.emulator.address(), Mode::Close).await;
+    let environment = stack.function_env_with_endpoint("AWS_ENDPOINT_URL_DYNAMODB", &proxy.url);
     let functions = Functions::start(1, &environment, Duration::from_secs(10)).await;
 
     let reply = functions.call(event("rest-accepted.json")).await;
@@ -359,14 +353,8 @@ async fn dynamodb_outage_is_503_and_retry_succeeds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn step_functions_outage_leaves_complete_mapping() {
     let stack = Stack::with_partner().await;
-    let target = stack
-        .emulator
-        .endpoint
-        .trim_start_matches("http://")
-        .to_string();
-    let proxy = Proxy::start(target, Mode::Close).await;
-    let mut environment = stack.function_env();
-    environment.push(("AWS_ENDPOINT_URL_SFN".to_string(), proxy.url.clone()));
+    let proxy = Proxy::start(stack.emulator.address(), Mode::Close).await;
+    let environment = stack.function_env_with_endpoint("AWS_ENDPOINT_URL_SFN", &proxy.url);
     let functions = Functions::start(1, &environment, Duration::from_secs(10)).await;
 
     let reply = functions.call(event("rest-accepted.json")).await;
@@ -409,14 +397,8 @@ async fn step_functions_outage_leaves_complete_mapping() {
 #[tokio::test(flavor = "multi_thread")]
 async fn hanging_dependency_answers_before_deadline() {
     let stack = Stack::with_partner().await;
-    let target = stack
-        .emulator
-        .endpoint
-        .trim_start_matches("http://")
-        .to_string();
-    let proxy = Proxy::start(target, Mode::Hang).await;
-    let mut environment = stack.function_env();
-    environment.push(("AWS_ENDPOINT_URL_DYNAMODB".to_string(), proxy.url.clone()));
+    let proxy = Proxy::start(stack.emulator.address(), Mode::Hang).await;
+    let environment = stack.function_env_with_endpoint("AWS_ENDPOINT_URL_DYNAMODB", &proxy.url);
     let deadline = Duration::from_millis(1500);
     let functions = Functions::start(1, &environment, deadline).await;
 

@@ -252,9 +252,8 @@ fn customer_exists(
         .set_key(Some(table::customer_key(customer_id)))
         .condition_expression("attribute_exists(PK)")
         .build()
-        .map_err(|error| DependencyError::Unexpected {
-            operation: "build TransactWriteItems request",
-            source: Box::new(error),
+        .map_err(|error| {
+            DependencyError::unbuildable("build DynamoDB TransactWriteItems request", error)
         })?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
 }
@@ -275,12 +274,9 @@ fn claim_put(
             .condition_expression("customerId = :previous")
             .expression_attribute_values(":previous", AttributeValue::S(owner.to_string())),
     };
-    let put = builder
-        .build()
-        .map_err(|error| DependencyError::Unexpected {
-            operation: "build TransactWriteItems request",
-            source: Box::new(error),
-        })?;
+    let put = builder.build().map_err(|error| {
+        DependencyError::unbuildable("build DynamoDB TransactWriteItems request", error)
+    })?;
     Ok(TransactWriteItem::builder().put(put).build())
 }
 

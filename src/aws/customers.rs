@@ -153,9 +153,8 @@ fn transact_get(table_name: &str, key: Key) -> Result<TransactGetItem, Dependenc
         .table_name(table_name)
         .set_key(Some(key))
         .build()
-        .map_err(|error| DependencyError::Unexpected {
-            operation: "build TransactGetItems request",
-            source: Box::new(error),
+        .map_err(|error| {
+            DependencyError::unbuildable("build DynamoDB TransactGetItems request", error)
         })?;
     Ok(TransactGetItem::builder().get(get).build())
 }
@@ -293,9 +292,8 @@ fn conditional_put(table_name: &str, item: Key) -> Result<TransactWriteItem, Dep
         .set_item(Some(item))
         .condition_expression(NOT_EXISTS)
         .build()
-        .map_err(|error| DependencyError::Unexpected {
-            operation: "build TransactWriteItems request",
-            source: Box::new(error),
+        .map_err(|error| {
+            DependencyError::unbuildable("build DynamoDB TransactWriteItems request", error)
         })?;
     Ok(TransactWriteItem::builder().put(put).build())
 }

@@ -52,6 +52,18 @@ pub enum DependencyError {
 }
 
 impl DependencyError {
+    /// Wraps the SDK's refusal to build a request for `operation`, which
+    /// means a required field was left unset in this code.
+    pub fn unbuildable(
+        operation: &'static str,
+        error: aws_smithy_types::error::operation::BuildError,
+    ) -> Self {
+        DependencyError::Unexpected {
+            operation,
+            source: Box::new(error),
+        }
+    }
+
     /// Tells whether the caller should be told to retry (503) rather than given a 500.
     pub fn is_retryable(&self) -> bool {
         matches!(

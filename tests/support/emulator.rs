@@ -39,6 +39,11 @@ impl Emulator {
         }
     }
 
+    /// Returns the emulator's `host:port`.
+    pub fn address(&self) -> String {
+        self.endpoint.trim_start_matches("http://").to_string()
+    }
+
     /// Creates a table with a unique name and the schema `partner-admin create-table` uses.
     pub async fn fresh_table(&self) -> String {
         let name = format!("test-{}", uuid::Uuid::new_v4());

@@ -103,6 +103,14 @@ impl Stack {
             .expect("put the test partner");
     }
 
+    /// Returns the function's environment with one service's endpoint
+    /// variable, such as `AWS_ENDPOINT_URL_SFN`, set to `url`.
+    pub fn function_env_with_endpoint(&self, variable: &str, url: &str) -> Vec<(String, String)> {
+        let mut environment = self.function_env();
+        environment.push((variable.to_string(), url.to_string()));
+        environment
+    }
+
     /// Returns the function's environment for this stack.
     pub fn function_env(&self) -> Vec<(String, String)> {
         vec![
