@@ -39,7 +39,7 @@ pub struct Accepted {
     pub execution_id: String,
 }
 
-/// Why a validated request did not start an analysis.
+/// Failure of a validated request to start an analysis.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
     /// The caller may not act for the partner, the partner is suspended or
@@ -58,7 +58,7 @@ pub enum TriggerError {
 }
 
 impl TriggerError {
-    /// The dependency failure behind this error, if any.
+    /// Returns the dependency failure behind this error, if any.
     pub fn dependency(&self) -> Option<&DependencyError> {
         match self {
             TriggerError::Forbidden(_) => None,

@@ -25,12 +25,12 @@ const NOT_EXISTS: &str = "attribute_not_exists(PK)";
 pub enum Ownership {
     /// The account belongs to this customer, now or from before.
     Granted(CustomerId),
-    /// Another customer holds the account, or it is claimed while this partner
+    /// Another customer owns the account, or it is claimed while this partner
     /// customer has no mapping yet. Nothing was written.
     Denied,
 }
 
-/// Which partner customer asks for which account.
+/// The partner customer and the account of one request.
 #[derive(Clone, Copy, Debug)]
 pub struct CustomerAccount<'a> {
     pub partner_id: &'a PartnerId,
@@ -38,7 +38,7 @@ pub struct CustomerAccount<'a> {
     pub account_id: &'a AccountId,
 }
 
-/// What one round found and did.
+/// Result of one read-then-write round.
 enum Round {
     Done(Ownership),
     /// Another request changed the items between read and write; read again.
@@ -251,7 +251,7 @@ async fn create_customer(
     }
 }
 
-/// Why DynamoDB cancelled a transaction, from its per-item cancellation reasons.
+/// Cause of a cancelled transaction, from its per-item cancellation reasons.
 enum Cancellation {
     /// An item already existed or another transaction held it: read again and retry.
     Contended,
@@ -298,7 +298,7 @@ fn conditional_put(table_name: &str, item: Key) -> Result<TransactWriteItem, Dep
     Ok(TransactWriteItem::builder().put(put).build())
 }
 
-/// The item that reserves a customer ID, so no two customers share one.
+/// Builds the item that reserves a customer ID, so no two customers share one.
 fn reservation_item(request: CustomerAccount<'_>, customer: &CustomerId, now: &str) -> Key {
     table::item(
         table::customer_key(customer),
@@ -311,7 +311,7 @@ fn reservation_item(request: CustomerAccount<'_>, customer: &CustomerId, now: &s
     )
 }
 
-/// The item that records which customer an account belongs to.
+/// Builds the item that records which customer owns an account.
 pub fn claim_item(account_id: &AccountId, customer: &CustomerId, now: &str) -> Key {
     table::item(
         table::account_key(account_id),

@@ -64,7 +64,7 @@ impl DependencyError {
         }
     }
 
-    /// Tells whether the caller should be told to retry (503) rather than given a 500.
+    /// Tells whether the client should retry (503) rather than get a 500.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -102,7 +102,7 @@ where
 }
 
 /// Loads the AWS SDK configuration from the standard environment, with
-/// timeouts short enough to answer within the function's timeout.
+/// timeouts short enough to respond within the function's timeout.
 pub async fn load_sdk_config() -> SdkConfig {
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))

@@ -61,7 +61,7 @@ pub fn partner_from_item(partner_id: &PartnerId, item: &Key) -> Result<Partner, 
     })
 }
 
-/// The stored item for `partner`.
+/// Builds the stored item for `partner`.
 pub fn partner_item(partner: &Partner, updated_at: &str) -> Key {
     let mut item = table::item(
         table::partner_key(&partner.partner_id),

@@ -23,7 +23,7 @@ pub const SORT_KEY: &str = "SK";
 /// Sort key prefix of the customer mappings under a partner's partition.
 pub const CUSTOMER_SORT_PREFIX: &str = "CUSTOMER#";
 
-/// The table's key schema: string `PK` as hash key and string `SK` as range key.
+/// Returns the table's key schema: string `PK` as hash key, string `SK` as range key.
 pub fn key_schema() -> Vec<KeySchemaElement> {
     [(PARTITION_KEY, KeyType::Hash), (SORT_KEY, KeyType::Range)]
         .into_iter()
@@ -84,7 +84,7 @@ pub fn account_key(account_id: &AccountId) -> Key {
     key(format!("ACCOUNT#{account_id}"), "ACCOUNT".to_string())
 }
 
-/// An item made of `key` and the string attributes in `fields`.
+/// Builds an item from `key` and the string attributes in `fields`.
 pub fn item(key: Key, fields: &[(&str, &str)]) -> Key {
     let mut item = key;
     for (name, value) in fields {

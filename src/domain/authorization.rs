@@ -1,4 +1,4 @@
-//! Which signed callers may act for a partner.
+//! Grants: the IAM principals that may act for a partner, and how callers match them.
 
 use std::fmt;
 
@@ -121,7 +121,7 @@ impl Grant {
         Err(invalid())
     }
 
-    /// The ARN as the operator wrote it.
+    /// Returns the ARN as the operator wrote it.
     pub fn arn(&self) -> &str {
         match self {
             Grant::Role { arn, .. } | Grant::User { arn } | Grant::Account { arn, .. } => arn,

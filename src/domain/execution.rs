@@ -26,7 +26,7 @@ pub fn execution_id(
     )
 }
 
-/// Who asked for an analysis and through which request.
+/// Origin of an analysis request: the caller and the request IDs.
 #[derive(Clone, Debug)]
 pub struct RequestOrigin {
     /// IAM principal ARN of the signed caller.
@@ -64,7 +64,7 @@ pub struct Analysis<'a> {
 }
 
 impl Analysis<'_> {
-    /// The execution input for the attempt named `execution_id`.
+    /// Builds the execution input for the attempt named `execution_id`.
     pub fn input(&self, execution_id: &str) -> ExecutionInput {
         ExecutionInput {
             partner_id: self.partner_id.to_string(),

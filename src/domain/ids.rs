@@ -129,7 +129,7 @@ impl CustomerId {
         Self(format!("{partner_id}-{number:012}"))
     }
 
-    /// The partner ID this customer ID starts with.
+    /// Returns the partner ID this customer ID starts with.
     pub fn partner_id(&self) -> PartnerId {
         PartnerId(self.0[..7].to_string())
     }

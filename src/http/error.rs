@@ -25,8 +25,8 @@ pub enum ApiError {
     PayloadTooLarge { size: usize },
     #[error("{0}")]
     InvalidBody(String),
-    /// The reason goes to the log only, because the 403 never tells whether
-    /// the partner, customer or account exists.
+    /// The reason goes to the log only, because the 403 must not reveal
+    /// whether the partner, customer or account exists.
     #[error("caller is not authorized: {reason}")]
     Forbidden {
         partner_id: PartnerId,
@@ -40,7 +40,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The HTTP status code for this error.
+    /// Returns the HTTP status code for this error.
     pub fn status(&self) -> u16 {
         match self {
             ApiError::NotFound => 404,
@@ -54,7 +54,7 @@ impl ApiError {
         }
     }
 
-    /// The response for this error; `request_id` appears only in a 500's message.
+    /// Builds the response for this error. Only a 500's message contains `request_id`.
     pub fn to_response(&self, request_id: &str) -> ApiResponse {
         let response = ApiResponse::message(self.status(), &self.message(request_id));
         match self {
@@ -106,7 +106,8 @@ impl ApiError {
     }
 }
 
-/// The fixed 403 message, which never tells whether the partner, customer or account exists.
+/// Formats the fixed 403 message, which does not reveal whether the partner,
+/// customer or account exists.
 pub fn forbidden_message(
     partner_id: &PartnerId,
     partner_customer_id: &PartnerCustomerId,

@@ -50,7 +50,7 @@ impl From<UnsupportedEvent> for lambda_runtime::Diagnostic {
     }
 }
 
-/// Why an event could not be read.
+/// Failure to read an event.
 #[derive(Debug, thiserror::Error)]
 pub enum EventError {
     /// Not from API Gateway at all: the invocation fails.

@@ -68,7 +68,7 @@ pub async fn handle(
     })
 }
 
-/// Fails the invocation for an event from elsewhere, and answers 500 to an
+/// Fails the invocation for an event from elsewhere, and returns a 500 for an
 /// API Gateway event with a mistyped field.
 fn malformed_event(
     error: EventError,
@@ -222,7 +222,7 @@ fn reject(
     response
 }
 
-/// The partner, customer and account IDs for a log line: validated when the
+/// Returns the partner, customer and account IDs for a log line: validated when the
 /// request got that far, else as they appear in the path, cut to 64 characters.
 fn logged_ids(request: &ApiRequest, valid: Option<&ValidRequest>) -> [String; 3] {
     if let Some(valid) = valid {

@@ -15,9 +15,10 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
-    /// A JSON response with `body` serialized.
+    /// Builds a JSON response with `body` serialized.
     pub fn json(status_code: u16, body: &impl Serialize) -> Self {
-        // Serializing a struct of strings or a `json!` value cannot fail.
+        // serde_json fails only on maps with non-string keys and on failing
+        // Serialize impls; the bodies here are structs of strings and `json!` values.
         let body = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
         Self {
             status_code,
@@ -27,7 +28,7 @@ impl ApiResponse {
         }
     }
 
-    /// A JSON error response `{"message": ...}`.
+    /// Builds a JSON error response `{"message": ...}`.
     pub fn message(status_code: u16, message: &str) -> Self {
         Self::json(status_code, &serde_json::json!({ "message": message }))
     }
