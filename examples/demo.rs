@@ -37,9 +37,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for file in &files {
         let event: Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
+        println!("{file}\n  {}", describe_request(&event));
         match runtime_api.invoke(event).await? {
-            Outcome::Response(response) => print_response(file, &response),
-            Outcome::Error(error) => println!("{file}\n  function error: {error}\n"),
+            Outcome::Response(response) => print_response(&response),
+            Outcome::Error(error) => println!("  function error: {error}\n"),
         }
     }
 
@@ -50,8 +51,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn print_response(file: &str, response: &Value) {
+/// Formats the method, path and caller of a REST (1.0) or HTTP API (2.0) event.
+fn describe_request(event: &Value) -> String {
+    let text = |pointer: &str| {
+        event
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+    };
+    if event["version"] == "2.0" {
+        let caller = text("/requestContext/authorizer/iam/userArn");
+        let method = text("/requestContext/http/method");
+        format!("HTTP API {method} {}\n  caller {caller}", text("/rawPath"))
+    } else {
+        let caller = text("/requestContext/identity/userArn");
+        format!(
+            "REST {} {}\n  caller {caller}",
+            text("/httpMethod"),
+            text("/path")
+        )
+    }
+}
+
+fn print_response(response: &Value) {
     let status = &response["statusCode"];
     let body = response["body"].as_str().unwrap_or_default();
-    println!("{file}\n  {status} {body}\n");
+    println!("  -> {status} {body}\n");
 }
