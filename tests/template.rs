@@ -472,7 +472,7 @@ fn relative_path(path: &Path) -> String {
         .to_string()
 }
 
-/// Returns whether a file under `src/aws` holds code the Lambda can reach:
+/// Returns whether a file under `src/aws` contains code the Lambda can reach:
 /// `admin.rs` files are the admin CLI's and `tests.rs` files are test code.
 fn reachable_from_lambda(path: &Path) -> bool {
     let name = path.file_name().and_then(|name| name.to_str());
