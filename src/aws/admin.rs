@@ -20,9 +20,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::admin::AdminError;
-use crate::aws::customers::{claim_item, now_rfc3339, CUSTOMER_ID_ATTRIBUTE};
+use crate::aws::customers::{claim_item, customer_id_of, now_rfc3339};
 use crate::aws::partners::partner_from_item;
-use crate::aws::table::{self, string_attribute, Key, CUSTOMER_SORT_PREFIX};
+use crate::aws::table::{self, Key, CUSTOMER_SORT_PREFIX};
 use crate::aws::{classify, DependencyError};
 use crate::domain::ids::{AccountId, CustomerId, PartnerId};
 use crate::domain::partner::Partner;
@@ -183,18 +183,12 @@ pub async fn read_account_owner(
         .send()
         .await
         .map_err(|error| failed("DynamoDB GetItem (account claim)", table_name, error))?;
-    let Some(item) = output.item else {
-        return Ok(None);
-    };
-    let invalid = |reason: String| DependencyError::InvalidItem {
-        key: format!("ACCOUNT#{account_id}"),
-        reason,
-    };
-    let value = string_attribute(&item, CUSTOMER_ID_ATTRIBUTE)
-        .ok_or_else(|| invalid(format!("{CUSTOMER_ID_ATTRIBUTE} is missing")))?;
-    let owner = CustomerId::parse(value, CUSTOMER_ID_ATTRIBUTE)
-        .map_err(|error| invalid(error.to_string()))?;
-    Ok(Some(owner))
+    let key = table::account_key(account_id);
+    let owner = output
+        .item
+        .map(|item| customer_id_of(&key, &item))
+        .transpose()?;
+    Ok(owner)
 }
 
 /// The outcome of [`write_claim`] when the customer exists.

@@ -159,8 +159,8 @@ fn transact_get(table_name: &str, key: Key) -> Result<TransactGetItem, Dependenc
     Ok(TransactGetItem::builder().get(get).build())
 }
 
-/// Reads the customer ID stored on a mapping or claim item.
-fn customer_id_of(key: &Key, item: &Key) -> Result<CustomerId, DependencyError> {
+/// Reads the customer ID stored on a mapping or claim item found at `key`.
+pub fn customer_id_of(key: &Key, item: &Key) -> Result<CustomerId, DependencyError> {
     let invalid = |reason: &str| DependencyError::InvalidItem {
         key: string_attribute(key, table::PARTITION_KEY)
             .unwrap_or_default()

@@ -17,8 +17,8 @@ pub struct ApiResponse {
 impl ApiResponse {
     /// Builds a JSON response with `body` serialized.
     pub fn json(status_code: u16, body: &impl Serialize) -> Self {
-        // serde_json fails only on maps with non-string keys and on failing
-        // Serialize impls; the bodies here are structs of strings and `json!` values.
+        // The callers pass structs of strings and `json!` values, which
+        // serde_json serializes without error. Any other failure sends `{}`.
         let body = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_string());
         Self {
             status_code,
